@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoExecutionStore } from '../../lambdas/adapters/dynamodb/execution-store.ts';
 import { MemoryExecutionStore } from '../../lambdas/adapters/memory/execution-store.ts';
-import type { Execution, Retry } from '../../lambdas/domain/execution.ts';
+import type { Execution, Retry, RunResult } from '../../lambdas/domain/execution.ts';
 import { type ExecutionStore, IdempotencyKeyTaken, NotInStatus } from '../../lambdas/domain/ports.ts';
 import { RawJson } from '../../lambdas/domain/raw-json.ts';
 import { dynamoOnEmulator } from '../fixtures/dynamo.ts';
@@ -50,7 +50,7 @@ afterAll(() => stopDynamo());
 describe.each(['memory', 'dynamodb'])('ExecutionStore contract: %s', (name) => {
   const store = () => (adapters.find(([n]) => n === name) as [string, () => ExecutionStore])[1]();
 
-  async function finished(s: ExecutionStore, result = failed) {
+  async function finished(s: ExecutionStore, result: RunResult = failed) {
     const e = newExecution();
     await s.create(e);
     await s.take(e.messageId, 1, T);
