@@ -8,6 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     env: {
       POWERTOOLS_LOG_LEVEL: 'SILENT',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       // CDK writes cdk.out folders under TMPDIR: keep them in a gitignored folder.
       TMPDIR: `${process.cwd()}/.tmp`,
     },
