@@ -1,0 +1,38 @@
+import type { Node } from 'constructs';
+import { loadConfigFile } from '../lambdas/local/config-file.ts';
+import type { QueueDef } from '../lambdas/runtime/queues.ts';
+import type { GrillSettings } from './grill-stack.ts';
+
+/**
+ * The queues of a stage that declares none in context: those of the config
+ * file local mode runs (GRILL_CONFIG, default grill.config.json), so that the
+ * queues tried locally are the queues deployed.
+ */
+const configFileQueues = (): readonly QueueDef[] =>
+  loadConfigFile(process.env.GRILL_CONFIG ?? 'grill.config.json').queues;
+
+/**
+ * Reads a stage's settings from CDK context (`cdk.json` or `-c key=value`):
+ * `queues` (a list of QueueDef; default: the config file's), `consoleUrl`, `verifyEnqueuedJobs`, `idBlockSize`.
+ * Values given with `-c` arrive as strings, so JSON values are parsed here.
+ */
+export function stageSettings(node: Node): GrillSettings {
+  return {
+    queues: (parse(node, 'queues') as QueueDef[] | undefined) ?? configFileQueues(),
+    consoleUrl: node.tryGetContext('consoleUrl') as string | undefined,
+    verifyEnqueuedJobs: parse(node, 'verifyEnqueuedJobs') as boolean | undefined,
+    idBlockSize: parse(node, 'idBlockSize') as number | undefined,
+  };
+}
+
+function parse(node: Node, key: string): unknown {
+  const value: unknown = node.tryGetContext(key);
+  if (typeof value !== 'string') {
+    return value;
+  }
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new Error(`Context "${key}" is not valid JSON: ${value}`);
+  }
+}
