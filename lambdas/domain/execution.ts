@@ -54,3 +54,10 @@ export interface RunResult {
   readonly stdout: string;
   readonly stderr: string;
 }
+
+/** The result of a run whose worker was lost (Grill stopped, or the run outlived its deadline). */
+export const LOST_RUN: RunResult = {
+  status: 'error',
+  stdout: '',
+  stderr: '[grill] lost track of the run: its worker stopped before recording how the job ended',
+};

@@ -9,13 +9,25 @@ import { stringifyWithRaw } from './raw-json.ts';
  * cannot be SQS's own message id as in Barbeque).
  */
 export function jobExecutionBody(e: Pick<Execution, 'application' | 'job' | 'message' | 'messageId'>): string {
-  return stringifyWithRaw({
-    Type: 'JobExecution',
-    Application: e.application,
-    Job: e.job,
-    Message: e.message,
-    MessageId: e.messageId,
-  });
+  return asciiJson(
+    stringifyWithRaw({
+      Type: 'JobExecution',
+      Application: e.application,
+      Job: e.job,
+      Message: e.message,
+      MessageId: e.messageId,
+    }),
+  );
+}
+
+/**
+ * Writes every non-ASCII character of JSON text as a \uXXXX escape: the same
+ * JSON value, in characters SQS always carries (it refuses U+FFFE and U+FFFF,
+ * and some emulators refuse astral characters). Outside strings valid JSON
+ * has no non-ASCII characters, so only string contents change.
+ */
+export function asciiJson(text: string): string {
+  return text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function jobRetryBody(parentId: string, retryId: string): string {

@@ -1,12 +1,6 @@
 import { type Deps, delayUntil, iso } from './deps.ts';
-import type { Execution, Retry, RunResult } from './execution.ts';
+import { type Execution, LOST_RUN, type Retry } from './execution.ts';
 import { jobExecutionBody, jobRetryBody } from './messages.ts';
-
-const LOST: RunResult = {
-  status: 'error',
-  stdout: '',
-  stderr: '[grill] lost track of the run: Grill stopped while the job was running',
-};
 
 /**
  * Recovery when a single-process Grill (local mode) starts again. Its queue
@@ -24,8 +18,8 @@ export async function recoverAfterRestart(deps: Deps): Promise<{ resent: number;
       await resend(deps, item, delayUntil(item.dueAt, now));
       resent++;
     } else if (item.status === 'running') {
-      if (isRetry(item)) await deps.store.finishRetry(item, 'running', LOST, iso(now));
-      else await deps.store.finish(item.messageId, 'running', LOST, iso(now));
+      if (isRetry(item)) await deps.store.finishRetry(item, 'running', LOST_RUN, iso(now));
+      else await deps.store.finish(item.messageId, 'running', LOST_RUN, iso(now));
       lost++;
     }
   }

@@ -1,6 +1,6 @@
 import { type Deps, iso } from './deps.ts';
-import { PoisonMessageError } from './errors.ts';
-import type { Execution, RunResult } from './execution.ts';
+import { PoisonMessageError, UnavailableError } from './errors.ts';
+import { type Execution, LOST_RUN, type RunResult } from './execution.ts';
 import { parseQueueMessage } from './messages.ts';
 import { type JobInvocation, NotInStatus } from './ports.ts';
 
@@ -11,13 +11,26 @@ export interface Delivery {
   readonly sentTimestamp: number;
 }
 
-export type DeliveryOutcome = 'ran' | 'duplicate';
+/** `ran`: this delivery ran the job. `duplicate`: the work was taken already. `lost`: it ended a lost run. */
+export type DeliveryOutcome = 'ran' | 'duplicate' | 'lost';
+
+/** The longest a job may run (the consumer's own timeout), for a run whose definition is gone. */
+const MAX_TIMEOUT_SECONDS = 900;
+/**
+ * A run still `running` this long past its job's timeout has lost its worker:
+ * the worker would have killed the job and recorded the result by then.
+ */
+export const LOST_AFTER_TIMEOUT_SECONDS = 30;
+/** Attempts to record a result before the delivery is given back to the queue. */
+const SAVE_ATTEMPTS = 4;
 
 /**
  * Handles one delivery: takes the execution (or retry) with a conditional
  * write, runs its job and records the result. A delivery that finds the work
  * taken already is a duplicate and a successful no-op: SQS delivers at least
- * once, and this is what keeps a job from running twice.
+ * once, and this is what keeps a job from running twice. A delivery that finds
+ * a run far past its deadline (its worker died, or could not record the
+ * result) ends it `error`, so no execution stays `running` for good.
  *
  * Throws PoisonMessageError for a message that can never run, and any other
  * error for a transient failure (the message is then delivered again).
@@ -31,19 +44,25 @@ export async function handleDelivery(deps: Deps, delivery: Delivery): Promise<De
 async function runExecution(deps: Deps, messageId: string, sentTimestamp: number): Promise<DeliveryOutcome> {
   const found = await deps.store.get(messageId);
   if (!found) throw new PoisonMessageError(`no execution ${messageId}`);
-  if (found.execution.status !== 'pending') return duplicate(deps, found.execution);
+  const attrs = logAttrs(found.execution);
+  const { execution } = found;
+  if (execution.status === 'running') {
+    return endIfLost(deps, execution, execution.startedAt, attrs, (result, at) =>
+      deps.store.finish(messageId, 'running', result, at),
+    );
+  }
+  if (execution.status !== 'pending') return duplicate(deps, attrs, execution.status);
   const id = await deps.idAllocator.next();
-  let execution: Execution;
+  let taken: Execution;
   try {
-    execution = await deps.store.take(messageId, id, iso(deps.clock.now()));
+    taken = await deps.store.take(messageId, id, iso(deps.clock.now()));
   } catch (err) {
-    if (err instanceof NotInStatus) return duplicate(deps, found.execution);
+    if (err instanceof NotInStatus) return duplicate(deps, attrs, err.current?.status);
     throw err;
   }
-  const attrs = logAttrs(execution);
   deps.log.info('execution running', { ...attrs, id });
-  const result = await run(deps, execution, 0, sentTimestamp);
-  await deps.store.finish(messageId, 'running', result, iso(deps.clock.now()));
+  const result = await run(deps, taken, 0, sentTimestamp);
+  await save(() => deps.store.finish(messageId, 'running', result, iso(deps.clock.now())));
   deps.log.info(`execution ${result.status}`, { ...attrs, id });
   return 'ran';
 }
@@ -57,22 +76,21 @@ async function runRetry(
   const [retry, found] = await Promise.all([deps.store.getRetry(parentId, retryId), deps.store.get(parentId)]);
   if (!retry || !found) throw new PoisonMessageError(`no retry ${retryId} of execution ${parentId}`);
   const attrs = { ...logAttrs(found.execution), retry_message_id: retryId };
-  if (retry.status !== 'pending') {
-    deps.log.info('duplicate delivery ignored', attrs);
-    return 'duplicate';
+  if (retry.status === 'running') {
+    return endIfLost(deps, found.execution, retry.startedAt, attrs, (result, at) =>
+      deps.store.finishRetry(retry, 'running', result, at),
+    );
   }
+  if (retry.status !== 'pending') return duplicate(deps, attrs, retry.status);
   try {
     await deps.store.takeRetry(retry, iso(deps.clock.now()));
   } catch (err) {
-    if (err instanceof NotInStatus) {
-      deps.log.info('duplicate delivery ignored', attrs);
-      return 'duplicate';
-    }
+    if (err instanceof NotInStatus) return duplicate(deps, attrs, err.current?.status);
     throw err;
   }
   deps.log.info('retry running', attrs);
   const result = await run(deps, found.execution, retry.retryCount, sentTimestamp);
-  await deps.store.finishRetry(retry, 'running', result, iso(deps.clock.now()));
+  await save(() => deps.store.finishRetry(retry, 'running', result, iso(deps.clock.now())));
   deps.log.info(`retry ${result.status}`, attrs);
   return 'ran';
 }
@@ -108,8 +126,52 @@ async function run(deps: Deps, execution: Execution, retryCount: number, sentTim
   }
 }
 
-function duplicate(deps: Deps, execution: Execution): DeliveryOutcome {
-  deps.log.info('duplicate delivery ignored', { ...logAttrs(execution), status: execution.status });
+/**
+ * A delivery found the run `running`. Usually another worker holds it (a
+ * duplicate); but past the job's timeout and a grace period, no worker does:
+ * the run is ended `error` instead of staying `running` for good.
+ */
+async function endIfLost(
+  deps: Deps,
+  execution: Execution,
+  startedAt: string | null,
+  attrs: Record<string, unknown>,
+  end: (result: RunResult, finishedAt: string) => Promise<void>,
+): Promise<DeliveryOutcome> {
+  const definition = await deps.catalog.getJob(execution.application, execution.job);
+  const limitSeconds = (definition?.timeoutSeconds ?? MAX_TIMEOUT_SECONDS) + LOST_AFTER_TIMEOUT_SECONDS;
+  const now = deps.clock.now();
+  if (startedAt !== null && now.getTime() < Date.parse(startedAt) + limitSeconds * 1000) {
+    return duplicate(deps, attrs, 'running');
+  }
+  try {
+    await end(LOST_RUN, iso(now));
+  } catch (err) {
+    if (err instanceof NotInStatus) return duplicate(deps, attrs, err.current?.status);
+    throw err;
+  }
+  deps.log.warn('lost run ended error', attrs);
+  return 'lost';
+}
+
+/**
+ * Records a result, trying again over a few seconds when the store is
+ * briefly unavailable: the job has run, and giving the message back to the
+ * queue would leave the execution `running` until its deadline passes.
+ */
+async function save(write: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!(err instanceof UnavailableError) || attempt >= SAVE_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 100 * 4 ** (attempt - 1)));
+    }
+  }
+}
+
+function duplicate(deps: Deps, attrs: Record<string, unknown>, status: string | undefined): DeliveryOutcome {
+  deps.log.info('duplicate delivery ignored', { ...attrs, status });
   return 'duplicate';
 }
 

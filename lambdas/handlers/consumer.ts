@@ -3,6 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { Deps } from '../domain/deps.ts';
 import { PoisonMessageError } from '../domain/errors.ts';
 import { handleDelivery } from '../domain/run-job.ts';
+import { describeError } from '../http/errors.ts';
 import { lazyHandler } from '../runtime/lambda.ts';
 
 /**
@@ -21,7 +22,7 @@ export function createHandler(deps: Deps) {
       // Never the body: it holds the job's message.
       if (err instanceof PoisonMessageError)
         deps.log.error('unprocessable message left for the DLQ', { ...attrs, reason: err.message });
-      else deps.log.warn('delivery failed; it will be retried', { ...attrs, error: String(err) });
+      else deps.log.warn('delivery failed; it will be retried', { ...attrs, error: describeError(err) });
       throw err;
     }
   };

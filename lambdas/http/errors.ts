@@ -21,6 +21,21 @@ export interface ErrorBody {
   readonly message: string;
 }
 
+/**
+ * An error and the chain of its causes, for logs. Adapters wrap SDK errors in
+ * safe domain errors (a throttle becomes `UnavailableError`); the client sees
+ * only the safe message, but operators need the original underneath it.
+ */
+export function describeError(err: unknown, options: { stack?: boolean } = {}): string {
+  const parts: string[] = [];
+  // A few levels are plenty; the bound guards against a cause that refers back.
+  for (let e: unknown = err, depth = 0; e !== undefined && depth < 5; depth++) {
+    parts.push(String((options.stack && e instanceof Error && e.stack) || e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join('\ncaused by: ');
+}
+
 export function errorBody(code: ErrorCode, message: string): ErrorBody {
   return { status_code: STATUS_BY_CODE[code], error_code: code, message };
 }

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { Log } from '../domain/deps.ts';
 import { GrillError, InvalidJsonError } from '../domain/errors.ts';
 import { parseObjectMembers, stringifyWithRaw } from '../domain/raw-json.ts';
-import { errorBody, RETRY_AFTER_SECONDS, STATUS_BY_CODE } from './errors.ts';
+import { describeError, errorBody, RETRY_AFTER_SECONDS, STATUS_BY_CODE } from './errors.ts';
 
 /** Request bodies larger than this are refused: a message must fit an SQS message and a DynamoDB item. */
 export const MAX_BODY_BYTES = 250 * 1024;
@@ -92,7 +92,8 @@ function respondWithError(log: Log) {
     const code = known ? err.code : 'internal_error';
     const status = STATUS_BY_CODE[code];
     const route = request.event.routeKey;
-    if (status >= 500) log.error('request failed', { route, error_code: code, error: String(err?.stack ?? err) });
+    if (status >= 500)
+      log.error('request failed', { route, error_code: code, error: describeError(err, { stack: true }) });
     else log.warn('request rejected', { route, error_code: code, reason: err?.message });
     // Domain errors carry safe messages; anything else may hold internals and is never shown.
     const message = known && code !== 'internal_error' ? err.message : defaultMessage(status);

@@ -16,7 +16,12 @@ export const enqueueBody = z.object({
 
 export const retryBody = z.object({ delay_seconds: delaySeconds });
 
-export const revisionLockBody = z.object({ revision: z.string().check(z.minLength(1), z.maxLength(255)) });
+/** No control characters: a NUL cannot be put in BARBEQUE_REVISION, and no version, alias or image tag has any. */
+const printable = (s: string) => [...s].every((c) => c >= ' ' && c !== '\x7f');
+
+export const revisionLockBody = z.object({
+  revision: z.string().check(z.minLength(1), z.maxLength(255), z.refine(printable)),
+});
 
 const NAME_RULE = "a string of 1 to 80 characters of letters, digits, '-' and '_'";
 /** What each field must be, for error messages that tell the client how to fix the request. */
@@ -26,7 +31,7 @@ const RULES: Record<string, string> = {
   queue: NAME_RULE,
   message: 'any JSON value except null',
   delay_seconds: 'an integer from 0 to 900',
-  revision: 'a string of 1 to 255 characters',
+  revision: 'a string of 1 to 255 characters, without control characters',
 };
 
 /** Validates `input` against `schema`, or throws `invalid_parameter` naming the first bad field. */

@@ -3,6 +3,9 @@ import { UnavailableError } from '../../domain/errors.ts';
 const TRANSIENT = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
   'RequestLimitExceeded',
   'InternalServerError',
   'ServiceUnavailable',
@@ -30,8 +33,12 @@ export async function sdkCall<T>(what: string, call: () => Promise<T>): Promise<
 
 export function isTransient(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  const e = err as Error & { code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  if (TRANSIENT.has(e.name) || (e.code && TRANSIENT.has(e.code))) return true;
+  const e = err as Error & {
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: { throttling?: boolean };
+  };
+  if (TRANSIENT.has(e.name) || (e.code && TRANSIENT.has(e.code)) || e.$retryable) return true;
   const status = e.$metadata?.httpStatusCode;
   return status !== undefined && status >= 500;
 }

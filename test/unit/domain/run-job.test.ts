@@ -105,6 +105,43 @@ describe('handleDelivery of a JobExecution', () => {
   });
 });
 
+describe('handleDelivery of a message whose run is still running', () => {
+  it('is a duplicate while the run is within its timeout', async () => {
+    const { deps, store, executor, messageId, body, advance } = await enqueued();
+    await store.take(messageId, 1, deps.clock.now().toISOString());
+    advance((5 + 30) * 1000 - 1); // just short of the job's 5 s timeout plus the grace
+    expect(await handleDelivery(deps, { body, sentTimestamp: SENT })).toBe('duplicate');
+    expect((await store.get(messageId))?.execution.status).toBe('running');
+    expect(executor.runs).toHaveLength(0);
+  });
+
+  it('ends the run error once it is past its timeout and the grace: its worker is gone', async () => {
+    const { deps, store, executor, messageId, body, advance } = await enqueued();
+    await store.take(messageId, 1, deps.clock.now().toISOString());
+    advance((5 + 30) * 1000 + 1);
+    expect(await handleDelivery(deps, { body, sentTimestamp: SENT })).toBe('lost');
+    expect((await store.get(messageId))?.execution).toMatchObject({
+      status: 'error',
+      stderr: expect.stringContaining('lost track'),
+    });
+    expect(executor.runs).toHaveLength(0);
+  });
+
+  it('ends a lost retry error, and its execution with it', async () => {
+    const { deps, store, queue, messageId, body, advance } = await enqueued();
+    await handleDelivery(deps, { body, sentTimestamp: SENT });
+    const retry = await retryExecution(deps, messageId, 0);
+    const retryBody = queue.sent.at(-1)?.body as string;
+    const pending = await store.getRetry(messageId, retry.message_id);
+    await store.takeRetry(pending as NonNullable<typeof pending>, deps.clock.now().toISOString());
+    advance(36_000);
+    expect(await handleDelivery(deps, { body: retryBody, sentTimestamp: SENT })).toBe('lost');
+    const found = await store.get(messageId);
+    expect(found?.execution.status).toBe('error');
+    expect(found?.retries[0]?.status).toBe('error');
+  });
+});
+
 describe('a retry', () => {
   async function failedExecution() {
     const ctx = await enqueued();
