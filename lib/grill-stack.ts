@@ -4,7 +4,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/runtime/env-names.ts';
 import type { QueueDef } from '../lambdas/runtime/queues.ts';
-import { type HttpHandlerName, ROUTES } from '../lambdas/runtime/routes.ts';
+import { type HttpHandlerName, NOT_FOUND_HANDLER, ROUTES } from '../lambdas/runtime/routes.ts';
 import { GrillFunction, type TableAccess } from './constructs/grill-function.ts';
 import { GrillHttpApi } from './constructs/grill-http-api.ts';
 import { GrillTable } from './constructs/grill-table.ts';
@@ -45,6 +45,8 @@ export class GrillStack extends Stack {
   readonly pipeline: JobPipeline;
   /** The function serving each HTTP handler. */
   readonly httpFunctions: ReadonlyMap<HttpHandlerName, GrillFunction>;
+  /** Serves the catch-all `$default` route. */
+  readonly notFoundFunction: GrillFunction;
   /** The HTTP API and its access logs. */
   readonly http: GrillHttpApi;
 
@@ -73,9 +75,16 @@ export class GrillStack extends Stack {
     }
     this.httpFunctions = httpFunctions;
 
+    // Unmatched requests get Grill's 404 body instead of the gateway's own; this function touches nothing.
+    this.notFoundFunction = new GrillFunction(this, 'NotFoundHandler', {
+      handler: NOT_FOUND_HANDLER,
+      description: 'HTTP: any unmatched route',
+    });
+
     this.http = new GrillHttpApi(this, 'Http', {
       routes: ROUTES,
       functions: new Map([...httpFunctions].map(([handler, fn]) => [handler, fn.fn])),
+      fallback: this.notFoundFunction.fn,
     });
 
     new CfnOutput(this, 'ApiUrl', {

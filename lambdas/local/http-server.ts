@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Log } from '../domain/deps.ts';
 import { errorBody } from '../http/errors.ts';
-import { ROUTES } from '../runtime/routes.ts';
+import { NOT_FOUND_HANDLER, ROUTES } from '../runtime/routes.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 export type ApiHandler = (
@@ -92,8 +92,7 @@ async function serve(
   if (body === undefined) {
     return send(res, 413, JSON.stringify(errorBody('payload_too_large', 'the request body is too large')));
   }
-  if (!match) return send(res, 404, JSON.stringify(errorBody('record_not_found', 'no such route')));
-  const handler = handlers?.[match.route.handler];
+  const handler = handlers?.[match ? match.route.handler : NOT_FOUND_HANDLER];
   if (!handler) {
     return send(res, 503, JSON.stringify(errorBody('service_unavailable', 'Grill is starting; try again')), {
       'retry-after': '1',
@@ -101,11 +100,12 @@ async function serve(
   }
 
   const pathParameters: Record<string, string> = {};
-  match.route.params.forEach((name, i) => {
+  match?.route.params.forEach((name, i) => {
     pathParameters[name] = safeDecode(match.values[i + 1] as string);
   });
-  const event = toEvent(req, url, method, match.route.routeKey, pathParameters, body);
-  const result = await handler(event, lambdaContext(match.route.routeKey));
+  const routeKey = match?.route.routeKey ?? '$default';
+  const event = toEvent(req, url, method, routeKey, pathParameters, body);
+  const result = await handler(event, lambdaContext(routeKey));
   send(res, result.statusCode ?? 200, result.body ?? '', result.headers);
 }
 

@@ -5,13 +5,14 @@ import { recoverAfterRestart } from '../domain/recover.ts';
 import { createHandler as consumer } from '../handlers/consumer.ts';
 import { createHandler as enqueue } from '../handlers/enqueue.ts';
 import { createHandler as lockRevision } from '../handlers/lock-revision.ts';
+import { createHandler as notFound } from '../handlers/not-found.ts';
 import { createHandler as retry } from '../handlers/retry.ts';
 import { createHandler as show } from '../handlers/show.ts';
 import { createHandler as unlockRevision } from '../handlers/unlock-revision.ts';
 import { buildDeps } from '../runtime/container.ts';
 import { createLogger, type LogLevel } from '../runtime/logger.ts';
 import { withQueueDefaults } from '../runtime/queues.ts';
-import type { HttpHandlerName } from '../runtime/routes.ts';
+import { type HttpHandlerName, NOT_FOUND_HANDLER } from '../runtime/routes.ts';
 import type { GrillConfig } from './config-file.ts';
 import { type Emulator, startDynamo, startSqs } from './emulators.ts';
 import { type ApiHandler, startHttpServer } from './http-server.ts';
@@ -64,7 +65,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const stopEmulators = { stop: async () => void (await Promise.all(emulators.map((e) => e.stop()))) };
   try {
     // The server listens first, so that html_url can name its real address; it answers 503 until ready.
-    let handlers: Record<HttpHandlerName, ApiHandler> | undefined;
+    let handlers: Record<HttpHandlerName | typeof NOT_FOUND_HANDLER, ApiHandler> | undefined;
     const http = await startHttpServer({ port: o.port ?? 0, handlers: () => handlers, log });
     stoppers.push(http);
     const pollers: { stop(): Promise<void> }[] = [];
@@ -127,6 +128,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       retry: retry(deps),
       'lock-revision': lockRevision(deps),
       'unlock-revision': unlockRevision(deps),
+      [NOT_FOUND_HANDLER]: notFound(deps),
     };
     return { url: http.url, deps, queueUrls, sqs, recovered, stop: stopAll };
   } catch (err) {

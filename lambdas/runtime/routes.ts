@@ -21,5 +21,11 @@ export const ROUTES: readonly RouteDef[] = [
   { method: 'DELETE', path: '/v1/apps/{app}/revision_lock', handler: 'unlock-revision' },
 ];
 
+/**
+ * The handler of API Gateway's catch-all `$default` route (and of unmatched
+ * requests locally): a 404 in Grill's error shape rather than the gateway's own.
+ */
+export const NOT_FOUND_HANDLER = 'not-found';
+
 /** Handler modules that are not behind an HTTP route. */
 export const CONSUMER_HANDLER = 'consumer';

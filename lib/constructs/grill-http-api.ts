@@ -19,6 +19,8 @@ export interface GrillHttpApiProps {
   readonly routes: readonly RouteDef[];
   /** The function serving each handler named in `routes`. */
   readonly functions: ReadonlyMap<HttpHandlerName, IFunction>;
+  /** Serves the catch-all `$default` route (requests no route matches). */
+  readonly fallback: IFunction;
   /**
    * How long access logs are kept.
    * @default RetentionDays.ONE_MONTH
@@ -62,6 +64,9 @@ export class GrillHttpApi extends Construct {
     this.api = new HttpApi(this, 'Api', {
       description: "Grill: Barbeque's job queue API",
       defaultAuthorizer: new HttpIamAuthorizer(),
+      defaultIntegration: new HttpLambdaIntegration('fallback-integration', props.fallback, {
+        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+      }),
       // The automatic default stage cannot take access log settings; ours below can.
       createDefaultStage: false,
     });

@@ -162,7 +162,8 @@ describe('consumer', () => {
 describe('functions', () => {
   it('all run Node.js 24 on arm64 with active tracing and their own log group', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(new Set(ROUTES.map((r) => r.handler)).size + 1);
+    // One per route handler, the $default route's and the consumer.
+    expect(functions).toHaveLength(new Set(ROUTES.map((r) => r.handler)).size + 2);
     for (const { Properties: p } of functions) {
       expect(p.Runtime).toBe('nodejs24.x');
       expect(p.Architectures).toEqual(['arm64']);
@@ -227,7 +228,7 @@ describe('functions', () => {
   });
 
   it('grants "*" resources only for X-Ray, which has no resource-level permissions', () => {
-    const fns = [...stack.httpFunctions.values(), stack.pipeline.consumer];
+    const fns = [...stack.httpFunctions.values(), stack.notFoundFunction, stack.pipeline.consumer];
     const wildcards = fns.flatMap(statementsOf).filter((s) => s.resources.includes('*'));
     expect(wildcards.length).toBeGreaterThan(0);
     for (const s of wildcards) {
@@ -246,8 +247,16 @@ describe('http api', () => {
 
   it('has no route without IAM authorization', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
-    expect(routes).toHaveLength(ROUTES.length);
+    expect(routes).toHaveLength(ROUTES.length + 1); // and $default
     expect(routes.every((r) => r.Properties.AuthorizationType === 'AWS_IAM')).toBe(true);
+  });
+
+  it("answers unmatched requests through the $default route with Grill's own function", () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'AWS_IAM' });
+    const statements = statementsOf(stack.notFoundFunction);
+    expect(statements.flatMap((s) => s.actions).some((a) => a.startsWith('dynamodb:') || a.startsWith('sqs:'))).toBe(
+      false,
+    );
   });
 
   it('integrates with Lambda using payload format 2.0', () => {
