@@ -31,7 +31,6 @@ export interface ExecutionStore {
    * parent changed since it was read (another retry won the race).
    */
   createRetry(parent: Execution, retry: Retry): Promise<void>;
-  getRetry(parentId: string, retryId: string): Promise<Retry | undefined>;
   /** Retry `pending` → `running`. Throws `NotInStatus` when not pending. */
   takeRetry(retry: Retry, startedAt: string): Promise<void>;
   /**
@@ -61,11 +60,15 @@ export class IdempotencyKeyTaken extends Error {
   }
 }
 
-/** Thrown when a conditional state change finds the item in another state (or absent). */
+/**
+ * Thrown when a conditional state change finds the execution in another state
+ * (or absent). It carries the execution as it is now, so that the caller needs
+ * no second read to decide what the failed condition meant.
+ */
 export class NotInStatus extends Error {
   override name = 'NotInStatus';
-  constructor(readonly current: { status: string } | undefined) {
-    super(current ? `item is ${current.status}` : 'item does not exist');
+  constructor(readonly current: Execution | undefined) {
+    super(current ? `execution is ${current.status}` : 'execution does not exist');
   }
 }
 

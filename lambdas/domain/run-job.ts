@@ -2,7 +2,7 @@ import { type Deps, iso } from './deps.ts';
 import { PoisonMessageError, UnavailableError } from './errors.ts';
 import { type Execution, LOST_RUN, type RunResult } from './execution.ts';
 import { parseQueueMessage } from './messages.ts';
-import { type JobInvocation, NotInStatus } from './ports.ts';
+import { type JobDefinition, type JobInvocation, NotInStatus } from './ports.ts';
 
 /** One delivery of one queue message. */
 export interface Delivery {
@@ -44,14 +44,17 @@ export async function handleDelivery(deps: Deps, delivery: Delivery): Promise<De
 async function runExecution(deps: Deps, messageId: string, sentTimestamp: number): Promise<DeliveryOutcome> {
   const found = await deps.store.get(messageId);
   if (!found) throw new PoisonMessageError(`no execution ${messageId}`);
-  const attrs = logAttrs(found.execution);
   const { execution } = found;
+  const attrs = logAttrs(execution);
   if (execution.status === 'running') {
     return endIfLost(deps, execution, execution.startedAt, attrs, (result, at) =>
       deps.store.finish(messageId, 'running', result, at),
     );
   }
   if (execution.status !== 'pending') return duplicate(deps, attrs, execution.status);
+  // Everything the run needs is read before the take: a read that fails leaves the execution
+  // pending for the redelivery, where a failure after the take would leave it running.
+  const target = await resolveTarget(deps, execution);
   const id = await deps.idAllocator.next();
   let taken: Execution;
   try {
@@ -61,7 +64,7 @@ async function runExecution(deps: Deps, messageId: string, sentTimestamp: number
     throw err;
   }
   deps.log.info('execution running', { ...attrs, id });
-  const result = await run(deps, taken, 0, sentTimestamp);
+  const result = await run(deps, taken, target, 0, sentTimestamp);
   await save(() => deps.store.finish(messageId, 'running', result, iso(deps.clock.now())));
   deps.log.info(`execution ${result.status}`, { ...attrs, id });
   return 'ran';
@@ -73,8 +76,9 @@ async function runRetry(
   retryId: string,
   sentTimestamp: number,
 ): Promise<DeliveryOutcome> {
-  const [retry, found] = await Promise.all([deps.store.getRetry(parentId, retryId), deps.store.get(parentId)]);
-  if (!retry || !found) throw new PoisonMessageError(`no retry ${retryId} of execution ${parentId}`);
+  const found = await deps.store.get(parentId);
+  const retry = found?.retries.find((r) => r.messageId === retryId);
+  if (!found || !retry) throw new PoisonMessageError(`no retry ${retryId} of execution ${parentId}`);
   const attrs = { ...logAttrs(found.execution), retry_message_id: retryId };
   if (retry.status === 'running') {
     return endIfLost(deps, found.execution, retry.startedAt, attrs, (result, at) =>
@@ -82,6 +86,7 @@ async function runRetry(
     );
   }
   if (retry.status !== 'pending') return duplicate(deps, attrs, retry.status);
+  const target = await resolveTarget(deps, found.execution);
   try {
     await deps.store.takeRetry(retry, iso(deps.clock.now()));
   } catch (err) {
@@ -89,18 +94,34 @@ async function runRetry(
     throw err;
   }
   deps.log.info('retry running', attrs);
-  const result = await run(deps, found.execution, retry.retryCount, sentTimestamp);
+  const result = await run(deps, found.execution, target, retry.retryCount, sentTimestamp);
   await save(() => deps.store.finishRetry(retry, 'running', result, iso(deps.clock.now())));
   deps.log.info(`retry ${result.status}`, attrs);
   return 'ran';
 }
 
-/** Runs the job of `execution`; every way it can go wrong ends in a RunResult. */
-async function run(deps: Deps, execution: Execution, retryCount: number, sentTimestamp: number): Promise<RunResult> {
+/** What a run needs besides the execution: its job definition (if any) and the app's pinned revision. */
+interface Target {
+  readonly definition: JobDefinition | undefined;
+  readonly revision: string | null;
+}
+
+async function resolveTarget(deps: Deps, execution: Execution): Promise<Target> {
   const [definition, app] = await Promise.all([
     deps.catalog.getJob(execution.application, execution.job),
     deps.catalog.getApp(execution.application),
   ]);
+  return { definition, revision: app?.revision ?? null };
+}
+
+/** Runs the job of `execution`; every way it can go wrong ends in a RunResult. */
+async function run(
+  deps: Deps,
+  execution: Execution,
+  { definition, revision }: Target,
+  retryCount: number,
+  sentTimestamp: number,
+): Promise<RunResult> {
   if (!definition) {
     return {
       status: 'error',
@@ -116,7 +137,7 @@ async function run(deps: Deps, execution: Execution, retryCount: number, sentTim
     queueName: execution.queue,
     retryCount,
     sentTimestamp,
-    revision: app?.revision ?? null,
+    revision,
   };
   try {
     return await deps.executor.run(definition, invocation);

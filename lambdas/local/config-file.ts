@@ -20,7 +20,8 @@ const fileSchema = z.strictObject({
             ),
           ),
         max_receive_count: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
-        max_concurrency: z.optional(z.int().check(z.minimum(1), z.maximum(1000))),
+        // Lambda's event source takes 2..1000, and the deployed queues come from this file too.
+        max_concurrency: z.optional(z.int().check(z.minimum(2), z.maximum(1000))),
         batch_size: z.optional(z.int().check(z.minimum(1), z.maximum(10))),
       }),
     )

@@ -361,6 +361,10 @@ describe('the consumer', () => {
   it.each([
     ['the read of the execution', (_id: string) => docMock.on(GetCommand).rejectsOnce(throughputExceeded())],
     [
+      'the read of the job definition',
+      (_id: string) => docMock.on(GetCommand, { Key: { sk: 'JOB#EchoEnv' } }).rejectsOnce(throughputExceeded()),
+    ],
+    [
       'the id counter',
       (_id: string) => docMock.on(UpdateCommand, { Key: { sk: 'COUNTER' } }).rejectsOnce(throughputExceeded()),
     ],

@@ -196,12 +196,6 @@ export class DynamoExecutionStore implements ExecutionStore {
     });
   }
 
-  async getRetry(parentId: string, retryId: string): Promise<Retry | undefined> {
-    const item = await this.read(parentId);
-    const r = item?.retries.find((x) => x.message_id === retryId);
-    return item && r && toRetry(item, r);
-  }
-
   async takeRetry(retry: Retry, startedAt: string): Promise<void> {
     const i = retry.retryCount - 1;
     await this.update(retry.parentId, {
@@ -288,7 +282,8 @@ export class DynamoExecutionStore implements ExecutionStore {
       );
     } catch (err) {
       if (!isConditionFailed(err)) throw err;
-      throw new NotInStatus(await this.read(messageId));
+      const current = await this.read(messageId);
+      throw new NotInStatus(current && toExecution(current));
     }
   }
 }

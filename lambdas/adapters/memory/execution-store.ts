@@ -52,10 +52,6 @@ export class MemoryExecutionStore implements ExecutionStore {
     row.currentRetry = retry.messageId;
   }
 
-  async getRetry(parentId: string, retryId: string): Promise<Retry | undefined> {
-    return this.rows.get(parentId)?.retries.find((r) => r.messageId === retryId);
-  }
-
   async takeRetry(retry: Retry, startedAt: string): Promise<void> {
     const row = this.expectRetry(retry, 'pending', false);
     this.replaceRetry(row, { ...this.retryOf(row, retry), status: 'running', startedAt });

@@ -132,7 +132,7 @@ describe('handleDelivery of a message whose run is still running', () => {
     await handleDelivery(deps, { body, sentTimestamp: SENT });
     const retry = await retryExecution(deps, messageId, 0);
     const retryBody = queue.sent.at(-1)?.body as string;
-    const pending = await store.getRetry(messageId, retry.message_id);
+    const pending = (await store.get(messageId))?.retries.find((r) => r.messageId === retry.message_id);
     await store.takeRetry(pending as NonNullable<typeof pending>, deps.clock.now().toISOString());
     advance(36_000);
     expect(await handleDelivery(deps, { body: retryBody, sentTimestamp: SENT })).toBe('lost');
