@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
-import { startFauxqs } from 'fauxqs';
+import { buildApp } from 'fauxqs';
 
 export interface Emulator {
   readonly endpoint: string;
+  /** Where it listens: always loopback. */
+  readonly address: AddressInfo;
   stop(): Promise<void>;
 }
 
@@ -24,9 +26,10 @@ export async function startDynamo(dataDir?: string): Promise<Emulator> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const address = server.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${address.port}`,
+    address,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();
@@ -36,8 +39,14 @@ export async function startDynamo(dataDir?: string): Promise<Emulator> {
   };
 }
 
-/** fauxqs speaks SQS's protocol, in memory (messages do not survive a restart). Loopback only. */
+/**
+ * fauxqs speaks SQS's protocol, in memory (messages do not survive a restart).
+ * Its `startFauxqs` always listens on 0.0.0.0, so Grill builds the app and
+ * listens itself, on loopback only.
+ */
 export async function startSqs(): Promise<Emulator> {
-  const server = await startFauxqs({ port: 0, host: '127.0.0.1', logger: false });
-  return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+  const app = buildApp({ logger: false, host: '127.0.0.1' });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${address.port}`, address, stop: () => app.close() };
 }
