@@ -1,5 +1,5 @@
 import { type Deps, iso } from './deps.ts';
-import { ConflictError, InvalidParameterError, NotFoundError, UnavailableError } from './errors.ts';
+import { ConflictError, GrillError, InvalidParameterError, NotFoundError, UnavailableError } from './errors.ts';
 import type { Execution } from './execution.ts';
 import { jobExecutionBody } from './messages.ts';
 import { IdempotencyKeyTaken } from './ports.ts';
@@ -24,12 +24,25 @@ export interface Enqueued {
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 /**
+ * The longest message, as compact JSON text, in bytes. A job receives it in the
+ * BARBEQUE_MESSAGE environment variable, and Linux refuses to start a process
+ * with one environment string over 128 KiB (name, '=' and the final NUL included).
+ */
+export const MAX_MESSAGE_BYTES = 128 * 1024 - 'BARBEQUE_MESSAGE='.length - 1;
+
+/**
  * Records a `pending` execution, then sends its message. The row is written
  * first so that a 201 always names a visible execution; if the send then fails,
  * the execution is marked `error` and the caller gets 503 (nothing is left
  * pending that no message will ever start).
  */
 export async function enqueue(deps: Deps, req: EnqueueRequest): Promise<Enqueued> {
+  if (new TextEncoder().encode(req.message.text).length > MAX_MESSAGE_BYTES) {
+    throw new GrillError(
+      'payload_too_large',
+      `message must be at most ${MAX_MESSAGE_BYTES} bytes of JSON: jobs receive it in an environment variable`,
+    );
+  }
   if (!deps.queue.has(req.queue)) throw new NotFoundError(`queue "${req.queue}" does not exist`);
   if (deps.settings.verifyEnqueuedJobs && !(await deps.catalog.getJob(req.application, req.job))) {
     throw new InvalidParameterError(`no job "${req.job}" is defined for application "${req.application}"`);

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CommandExecutor } from '../adapters/executors/command.ts';
 import type { Deps } from '../domain/deps.ts';
 import { recoverAfterRestart } from '../domain/recover.ts';
 import { createHandler as consumer } from '../handlers/consumer.ts';
@@ -68,8 +69,20 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     let handlers: Record<HttpHandlerName | typeof NOT_FOUND_HANDLER, ApiHandler> | undefined;
     const http = await startHttpServer({ port: o.port ?? 0, handlers: () => handlers, log });
     stoppers.push(http);
-    const pollers: { stop(): Promise<void> }[] = [];
-    stoppers.push({ stop: async () => void (await Promise.all(pollers.map((p) => p.stop()))) }, stopEmulators);
+    const pollers: { stop(graceMs: number): Promise<void> }[] = [];
+    let stopJobs = () => {};
+    stoppers.push(
+      {
+        // Let running jobs finish for the grace period, then stop them so that their runs end `error`
+        // (recorded while the emulators still run) instead of being lost.
+        stop: async () => {
+          await Promise.all(pollers.map((p) => p.stop(o.stopGraceMs ?? 5000)));
+          stopJobs();
+          await Promise.all(pollers.map((p) => p.stop(2000)));
+        },
+      },
+      stopEmulators,
+    );
 
     const dynamo = await startDynamo(o.dataDir);
     emulators.push(dynamo);
@@ -85,6 +98,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     await ensureTable(ddb, TABLE_NAME);
     const queueUrls = await ensureQueues(sqs, o.config.queues);
 
+    // Held here so that stopping can stop the jobs still running after the grace period.
+    const executor = new CommandExecutor({ cwd: o.config.baseDir });
     const deps = buildDeps(
       {
         tableName: TABLE_NAME,
@@ -98,6 +113,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         region: 'us-east-1',
       },
       log,
+      { executor },
     );
     for (const app of o.config.apps) await deps.catalog.putApp(app.name, app.jobs);
     const recovered = await recoverAfterRestart(deps);
@@ -119,9 +135,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         batchSize: q.batchSize,
         retryDelaySeconds: o.retryDelaySeconds ?? 10,
       });
-      pollers.push({ stop: () => poller.stop(o.stopGraceMs ?? 5000) });
+      pollers.push(poller);
     }
 
+    stopJobs = () => executor.cancelAll();
     handlers = {
       enqueue: enqueue(deps),
       show: show(deps),

@@ -18,7 +18,7 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
  * the config comes from the environment; local mode and tests pass endpoints
  * of the emulators, and everything else is the same code.
  */
-export function buildDeps(config: RuntimeConfig, log: Log): Deps {
+export function buildDeps(config: RuntimeConfig, log: Log, overrides: Partial<Pick<Deps, 'executor'>> = {}): Deps {
   const local = (endpoint: string | undefined) =>
     endpoint ? { endpoint, region: config.region ?? 'us-east-1', credentials: LOCAL_CREDENTIALS } : {};
   const ddb = new DynamoDBClient(local(config.dynamodbEndpoint));
@@ -29,7 +29,7 @@ export function buildDeps(config: RuntimeConfig, log: Log): Deps {
     queue: new SqsJobQueue(sqs, config.queueUrls),
     catalog: new DynamoJobCatalog(doc, config.tableName),
     idAllocator: new DynamoIdAllocator(doc, config.tableName, config.idBlockSize),
-    executor: new CommandExecutor({ cwd: config.commandCwd }),
+    executor: overrides.executor ?? new CommandExecutor({ cwd: config.commandCwd }),
     clock: { now: () => new Date() },
     ids: { uuid: () => randomUUID() },
     log,

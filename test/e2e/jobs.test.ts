@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_MESSAGE_BYTES } from '../../lambdas/domain/enqueue.ts';
 import { jobExecutionBody } from '../../lambdas/domain/messages.ts';
 import type { LocalStack } from '../../lambdas/local/stack.ts';
 import { api, bootLocal } from '../fixtures/local.ts';
@@ -68,6 +69,12 @@ describe('a job enqueued over HTTP', () => {
     const id = await enqueueJob('EchoEnv', message);
     const shown = await client.show(id, 'message');
     expect(shown.body).toEqual({ message });
+  });
+
+  it('runs a job with the largest message a job can receive', async () => {
+    const message = 'x'.repeat(MAX_MESSAGE_BYTES - 2); // the JSON string's two quotes make up the rest
+    const id = await enqueueJob('Exit', { code: 0, pad: message.slice(20) });
+    expect((await client.waitFor(id, ['success', 'failed', 'error'])).status).toBe('success');
   });
 
   it('builds html_url from the console URL once the execution has an id', async () => {

@@ -107,6 +107,55 @@ describe('CommandExecutor', () => {
   });
 });
 
+describe('CommandExecutor and the processes a job leaves behind', () => {
+  /** Running, not a zombie waiting for a reaper that this sandbox's init may not be. */
+  const isAlive = (pid: number) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return !/^\d+ \(.*\) [ZX]/.test(stat);
+    } catch {
+      return false;
+    }
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 100));
+
+  it('ends the run when the job exits, and kills what it left running in the background', async () => {
+    const started = Date.now();
+    const result = await executor().run(def(['/bin/sh', '-c', 'sleep 30 & echo $!']), inv);
+    expect(result.status).toBe('success');
+    expect(Date.now() - started).toBeLessThan(5000);
+    await settle();
+    expect(isAlive(Number(result.stdout.trim()))).toBe(false);
+  });
+
+  it('kills the whole process group at the timeout', async () => {
+    const result = await executor({ killGraceMs: 200 }).run(
+      def(['/bin/sh', '-c', 'sleep 30 & echo $!; sleep 30'], { timeoutSeconds: 1 }),
+      inv,
+    );
+    expect(result.status).toBe('failed');
+    await settle();
+    expect(isAlive(Number(result.stdout.trim()))).toBe(false);
+  });
+
+  it('stops every job in flight on cancelAll, and ends their runs error', async () => {
+    const ex = executor();
+    const running = ex.run(def([node, '-e', 'setTimeout(() => {}, 30000)']), inv);
+    await new Promise((r) => setTimeout(r, 200));
+    ex.cancelAll();
+    const result = await running;
+    expect(result.status).toBe('error');
+    expect(result.stderr).toContain('Grill stopped while the job was running');
+  });
+
+  it('reports error, saying why, when the environment is too large for the kernel', async () => {
+    const huge = { ...inv, message: new RawJson(JSON.stringify('x'.repeat(200 * 1024))) };
+    const result = await executor().run(def(['/bin/true']), huge);
+    expect(result.status).toBe('error');
+    expect(result.stderr).toContain('E2BIG');
+  });
+});
+
 describe('TailBuffer', () => {
   it('keeps everything under the cap, unmarked', () => {
     const b = new TailBuffer(10);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { enqueue } from '../../../lambdas/domain/enqueue.ts';
+import { enqueue, MAX_MESSAGE_BYTES } from '../../../lambdas/domain/enqueue.ts';
 import { ConflictError, InvalidParameterError, NotFoundError } from '../../../lambdas/domain/errors.ts';
 import { RawJson } from '../../../lambdas/domain/raw-json.ts';
 import { memoryDeps } from '../../fixtures/deps.ts';
@@ -25,6 +25,18 @@ describe('enqueue', () => {
       dueAt: '2026-12-03T10:00:30.000Z',
     });
     expect(queue.sent).toEqual([{ queue: 'default', body: expect.stringContaining(res.message_id), delaySeconds: 30 }]);
+  });
+
+  it('refuses a message too large to hand to a job, and accepts one at the limit', async () => {
+    const { deps, queue } = await memoryDeps();
+    const sized = (bytes: number) => new RawJson(JSON.stringify('x'.repeat(bytes - 2)));
+    await expect(enqueue(deps, request({ message: sized(MAX_MESSAGE_BYTES + 1) }))).rejects.toMatchObject({
+      code: 'payload_too_large',
+    });
+    expect(queue.sent).toHaveLength(0);
+    await expect(enqueue(deps, request({ message: sized(MAX_MESSAGE_BYTES) }))).resolves.toMatchObject({
+      status: 'pending',
+    });
   });
 
   it('refuses an unknown queue with not found and writes nothing', async () => {
