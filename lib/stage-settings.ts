@@ -1,5 +1,5 @@
 import type { Node } from 'constructs';
-import { loadConfigFile } from '../lambdas/local/config-file.ts';
+import { loadConfigFile, parseQueueList } from '../lambdas/local/config-file.ts';
 import type { QueueDef } from '../lambdas/runtime/queues.ts';
 import type { GrillSettings } from './grill-stack.ts';
 
@@ -13,16 +13,22 @@ const configFileQueues = (): readonly QueueDef[] =>
 
 /**
  * Reads a stage's settings from CDK context (`cdk.json` or `-c key=value`):
- * `queues` (a list of QueueDef; default: the config file's), `consoleUrl`, `verifyEnqueuedJobs`, `idBlockSize`.
+ * `queues` (in the config file's format; default: the config file's), `consoleUrl`, `verifyEnqueuedJobs`, `idBlockSize`.
  * Values given with `-c` arrive as strings, so JSON values are parsed here.
  */
 export function stageSettings(node: Node): GrillSettings {
   return {
-    queues: (parse(node, 'queues') as QueueDef[] | undefined) ?? configFileQueues(),
+    queues: contextQueues(node) ?? configFileQueues(),
     consoleUrl: node.tryGetContext('consoleUrl') as string | undefined,
     verifyEnqueuedJobs: parse(node, 'verifyEnqueuedJobs') as boolean | undefined,
     idBlockSize: parse(node, 'idBlockSize') as number | undefined,
   };
+}
+
+/** `-c queues=…` takes the config file's format: `[{"name":"q","max_concurrency":10}]`. */
+function contextQueues(node: Node): QueueDef[] | undefined {
+  const value = parse(node, 'queues');
+  return value === undefined ? undefined : parseQueueList(value, 'context "queues"');
 }
 
 function parse(node: Node, key: string): unknown {

@@ -13,10 +13,17 @@ describe('stageSettings', () => {
   });
 
   it('parses JSON given as a string with -c', () => {
-    const app = new App({ context: { queues: '[{"name":"slow","batchSize":1}]', idBlockSize: '500' } });
+    const app = new App({ context: { queues: '[{"name":"slow","batch_size":1}]', idBlockSize: '500' } });
     const settings = stageSettings(app.node);
     expect(settings.queues).toEqual([{ name: 'slow', batchSize: 1 }]);
     expect(settings.idBlockSize).toBe(500);
+  });
+
+  it('checks queues given in context as the config file does', () => {
+    const app = new App({ context: { queues: [{ name: 'q', max_concurrency: 1 }] } });
+    expect(() => stageSettings(app.node)).toThrow(
+      'context "queues": [0].max_concurrency: must be an integer from 2 to 1000',
+    );
   });
 
   it('fails loudly on a setting that is not JSON', () => {

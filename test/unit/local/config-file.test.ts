@@ -39,7 +39,37 @@ describe('the local config file', () => {
       'timeout_seconds',
     ],
     [{ ...valid, apps: [{ name: 'blog', jobs: [{ job: 'J', command: ['x'], timeout: 5 }] }] }, 'apps[0].jobs[0]'],
-    [{ ...valid, extra: true }, '(top level)'],
+    [{ ...valid, extra: true }, '(top level): unknown field "extra"'],
+    [{ ...valid, queues: [{ name: 'q', batch_size: 11 }] }, 'queues[0].batch_size: must be an integer from 1 to 10'],
+    [{ ...valid, queues: [{ name: 'q', max_concurrency: 1 }] }, 'queues[0].max_concurrency: must be an integer from 2'],
+    [{ ...valid, queues: [{ name: 'x' }, { name: 'x-dlq' }] }, `"x-dlq" is the name of "x"'s DLQ`],
+    [
+      {
+        ...valid,
+        apps: [
+          {
+            name: 'b',
+            jobs: [
+              { job: 'J', command: ['x'] },
+              { job: 'J', command: ['y'] },
+            ],
+          },
+        ],
+      },
+      'apps[0].jobs: "J" is listed twice',
+    ],
+    [
+      {
+        ...valid,
+        apps: [
+          { name: 'b', jobs: [] },
+          { name: 'b', jobs: [] },
+        ],
+      },
+      'apps: "b" is listed twice',
+    ],
+    [{ ...valid, apps: [{ name: 'b', jobs: [{ job: 'J' }] }] }, 'apps[0].jobs[0].command: is required'],
+    [{}, 'queues: is required'],
   ])('names the bad field: %j', (json, field) => {
     expect(() => parseConfig(json, '/base', 'grill.config.json')).toThrow(ConfigFileError);
     expect(() => parseConfig(json, '/base', 'grill.config.json')).toThrow(field);
