@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { ConfigFileError, loadConfigFile } from '../lambdas/local/config-file.ts';
+import { DataDirInUseError } from '../lambdas/local/emulators.ts';
 import { startLocalStack } from '../lambdas/local/stack.ts';
 import { ConfigError, configFromEnv } from '../lambdas/runtime/config.ts';
 
@@ -48,7 +49,9 @@ try {
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 } catch (err) {
-  if (err instanceof ConfigFileError || err instanceof ConfigError) fail(err.message);
+  if (err instanceof ConfigFileError || err instanceof ConfigError || err instanceof DataDirInUseError) {
+    fail(err.message);
+  }
   if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${port} is in use; set PORT to another one`);
   throw err;
 }

@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
 
@@ -15,7 +16,7 @@ export interface Emulator {
  * LevelDB directory so that executions survive a restart. Loopback only.
  */
 export async function startDynamo(dataDir?: string): Promise<Emulator> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const unlock = dataDir ? lockDataDir(dataDir) : () => {};
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
@@ -34,9 +35,46 @@ export async function startDynamo(dataDir?: string): Promise<Emulator> {
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();
         // dynalite closes its LevelDB store when its server closes.
-        server.close(() => resolve());
+        server.close(() => {
+          unlock();
+          resolve();
+        });
       }),
   };
+}
+
+/** Another Grill holds the data directory (LevelDB allows one process at a time). */
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
+}
+
+/**
+ * Takes the data directory for this process, or throws DataDirInUseError if a
+ * live process holds it. A lock left by a process that died is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lockFile = join(dataDir, 'grill.pid');
+  let holder = Number.NaN;
+  try {
+    holder = Number(readFileSync(lockFile, 'utf8').trim());
+  } catch {
+    // no lock yet
+  }
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
+    throw new DataDirInUseError(`the data directory ${dataDir} is in use by another Grill (pid ${holder})`);
+  }
+  writeFileSync(lockFile, String(process.pid));
+  return () => rmSync(lockFile, { force: true });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
