@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Deps } from '../domain/deps.ts';
 import { enqueue } from '../domain/enqueue.ts';
 import { InvalidParameterError } from '../domain/errors.ts';
-import { RawJson } from '../domain/raw-json.ts';
+import { compact, RawJson } from '../domain/raw-json.ts';
 import { header, httpHandler } from '../http/middy-stack.ts';
 import { enqueueBody, parseBody } from '../http/schemas.ts';
 import { lazyHandler } from '../runtime/lambda.ts';
@@ -21,7 +21,10 @@ export function createHandler(deps: Deps) {
       queue: req.queue,
       message: new RawJson(json.get('message')?.raw as string),
       delaySeconds: req.delay_seconds ?? 0,
-      ...(key ? { idempotency: { key, fingerprint: createHash('sha256').update(rawBody).digest('hex') } } : {}),
+      // The fingerprint ignores insignificant whitespace: a client re-sending the same request may reformat it.
+      ...(key
+        ? { idempotency: { key, fingerprint: createHash('sha256').update(compact(rawBody)).digest('hex') } }
+        : {}),
     });
     return { statusCode: 201, body: { ...result } };
   });

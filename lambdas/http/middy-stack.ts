@@ -65,8 +65,11 @@ function readBody(event: APIGatewayProxyEventV2, rule: BodyRule): { json: JsonMe
     throw new GrillError('payload_too_large', `the request body must be at most ${MAX_BODY_BYTES} bytes`);
   }
   const type = header(event, 'content-type');
-  if (type !== undefined && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
-    throw new GrillError('unsupported_media_type', 'the request body must be JSON (Content-Type: application/json)');
+  if (type !== undefined && !isUtf8Json(type)) {
+    throw new GrillError(
+      'unsupported_media_type',
+      'the request body must be JSON in UTF-8 (Content-Type: application/json; charset=utf-8)',
+    );
   }
   let members: JsonMembers | undefined;
   try {
@@ -76,6 +79,17 @@ function readBody(event: APIGatewayProxyEventV2, rule: BodyRule): { json: JsonMe
   }
   if (!members) throw new InvalidJsonError('the request body must be a JSON object');
   return { json: members, rawBody: raw };
+}
+
+/** `application/json` or `application/*+json`, with no charset or UTF-8 (JSON's only encoding, RFC 8259). */
+function isUtf8Json(contentType: string): boolean {
+  const [mediaType = '', ...params] = contentType.split(';').map((p) => p.trim().toLowerCase());
+  if (!/^application\/([\w.+-]+\+)?json$/.test(mediaType)) return false;
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
+  return charset === undefined || charset === 'utf-8' || charset === 'utf8';
 }
 
 /** A header by name, whatever its case (API Gateway lowercases; other callers may not). */

@@ -206,6 +206,13 @@ const enqueueCases: BadRequest[] = (
       code: 'unsupported_media_type',
     },
     {
+      name: 'a JSON body in another charset',
+      body: enqueueWith({}),
+      headers: { 'content-type': 'application/json; charset=iso-8859-1' },
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
       name: 'an Idempotency-Key of 256 characters',
       body: enqueueWith({}),
       headers: { 'idempotency-key': 'k'.repeat(256) },
@@ -431,6 +438,14 @@ describe('a request at the edge of the rules', () => {
     expect((await client.show(body.message_id)).status).toBe(200);
   });
 
+  it.each([['application/json; charset=UTF-8'], ['application/vnd.api+json'], ['Application/JSON']])(
+    'is accepted with Content-Type %s',
+    async (type) => {
+      const res = await send('POST', ENQUEUE, enqueueWith({}), { 'content-type': type });
+      expect(res.status).toBe(201);
+    },
+  );
+
   it('accepts a retry with no body at all', async () => {
     const res = await send('POST', retryKnown());
 
@@ -449,6 +464,16 @@ describe('a request at the edge of the rules', () => {
 
 describe('an Idempotency-Key', () => {
   const body = () => enqueueWith({ message: { order: randomUUID() } });
+
+  it('treats the same body with other whitespace as the same request', async () => {
+    const key = `order-${randomUUID()}`;
+    const payload = body();
+    const first = await send('POST', ENQUEUE, payload, { 'idempotency-key': key });
+    const reformatted = JSON.stringify(JSON.parse(payload), null, 2);
+    const second = await send('POST', ENQUEUE, reformatted, { 'idempotency-key': key });
+    expect(second.status).toBe(201);
+    expect(JSON.parse(second.text)).toEqual(JSON.parse(first.text));
+  });
 
   it('returns the first message_id for the same key and body, and enqueues nothing new', async () => {
     const key = `order-${randomUUID()}`;
