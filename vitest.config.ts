@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/support/plain-summary.ts'],
     // End-to-end files boot emulators and spawn job processes; give them room on a 2-core machine.
     testTimeout: 30_000,
     hookTimeout: 60_000,
