@@ -70,14 +70,15 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const http = await startHttpServer({ port: o.port ?? 0, handlers: () => handlers, log });
     stoppers.push(http);
     const pollers: { stop(graceMs: number): Promise<void> }[] = [];
-    let stopJobs = () => {};
+    // Held here so that stopping can stop the jobs still running after the grace period.
+    const executor = new CommandExecutor({ cwd: o.config.baseDir });
     stoppers.push(
       {
         // Let running jobs finish for the grace period, then stop them so that their runs end `error`
         // (recorded while the emulators still run) instead of being lost.
         stop: async () => {
           await Promise.all(pollers.map((p) => p.stop(o.stopGraceMs ?? 5000)));
-          stopJobs();
+          executor.cancelAll();
           await Promise.all(pollers.map((p) => p.stop(2000)));
         },
       },
@@ -98,8 +99,6 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     await ensureTable(ddb, TABLE_NAME);
     const queueUrls = await ensureQueues(sqs, o.config.queues);
 
-    // Held here so that stopping can stop the jobs still running after the grace period.
-    const executor = new CommandExecutor({ cwd: o.config.baseDir });
     const deps = buildDeps(
       {
         tableName: TABLE_NAME,
@@ -138,7 +137,6 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       pollers.push(poller);
     }
 
-    stopJobs = () => executor.cancelAll();
     handlers = {
       enqueue: enqueue(deps),
       show: show(deps),
