@@ -19,9 +19,9 @@ const configFileQueues = (): readonly QueueDef[] =>
 export function stageSettings(node: Node): GrillSettings {
   return {
     queues: contextQueues(node) ?? configFileQueues(),
-    consoleUrl: node.tryGetContext('consoleUrl') as string | undefined,
+    consoleUrl: consoleUrl(node),
     verifyEnqueuedJobs: parse(node, 'verifyEnqueuedJobs') as boolean | undefined,
-    idBlockSize: parse(node, 'idBlockSize') as number | undefined,
+    idBlockSize: idBlockSize(node),
   };
 }
 
@@ -29,6 +29,25 @@ export function stageSettings(node: Node): GrillSettings {
 function contextQueues(node: Node): QueueDef[] | undefined {
   const value = parse(node, 'queues');
   return value === undefined ? undefined : parseQueueList(value, 'context "queues"');
+}
+
+/** The functions check their settings at start; the same checks here fail the synth instead of every invocation. */
+function consoleUrl(node: Node): string | undefined {
+  const value: unknown = node.tryGetContext('consoleUrl');
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !URL.canParse(value)) {
+    throw new Error(`Context "consoleUrl" must be an absolute URL, not ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function idBlockSize(node: Node): number | undefined {
+  const value = parse(node, 'idBlockSize');
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 10_000) {
+    throw new Error(`Context "idBlockSize" must be an integer from 1 to 10000, not ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 function parse(node: Node, key: string): unknown {

@@ -28,6 +28,7 @@ export function parseFields(param: string | undefined): ShowField[] {
   const out = new Set<ShowField>();
   for (const raw of param.split(',')) {
     const name = raw.trim();
+    if (name === '') continue; // `fields=message,` as a client may build it
     if (name === '__default__') {
       for (const f of DEFAULT_FIELDS) out.add(f);
     } else if ((SHOW_FIELDS as readonly string[]).includes(name)) {

@@ -55,11 +55,7 @@ export function httpHandler(log: Log, body: BodyRule, route: (req: HttpRequest) 
 }
 
 function readBody(event: APIGatewayProxyEventV2, rule: BodyRule): { json: JsonMembers; rawBody: string } {
-  const raw = event.body
-    ? event.isBase64Encoded
-      ? Buffer.from(event.body, 'base64').toString('utf8')
-      : event.body
-    : '';
+  const raw = bodyText(event);
   if (rule === 'none' || (rule === 'optional' && raw.trim() === '')) return { json: new Map(), rawBody: raw };
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
     throw new GrillError('payload_too_large', `the request body must be at most ${MAX_BODY_BYTES} bytes`);
@@ -79,6 +75,17 @@ function readBody(event: APIGatewayProxyEventV2, rule: BodyRule): { json: JsonMe
   }
   if (!members) throw new InvalidJsonError('the request body must be a JSON object');
   return { json: members, rawBody: raw };
+}
+
+/** The body as text; a base64-encoded body must be UTF-8, the only encoding of JSON. */
+function bodyText(event: APIGatewayProxyEventV2): string {
+  if (!event.body) return '';
+  if (!event.isBase64Encoded) return event.body;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(event.body, 'base64'));
+  } catch {
+    throw new InvalidJsonError('the request body is not valid UTF-8');
+  }
 }
 
 /** `application/json` or `application/*+json`, with no charset or UTF-8 (JSON's only encoding, RFC 8259). */

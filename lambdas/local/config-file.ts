@@ -41,9 +41,16 @@ const fileSchema = z.strictObject(
                 .check(z.minLength(1, ARGV_RULE)),
               timeout_seconds: z.optional(int(1, 900)),
               env: z.optional(
-                z.record(z.string(), z.string({ error: 'must map names to string values' }), {
-                  error: 'must be an object of string values',
-                }),
+                z.record(
+                  z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'names must be [A-Za-z_][A-Za-z0-9_]*')),
+                  z.string({ error: 'must map names to string values' }),
+                  {
+                    error: (issue) =>
+                      issue.code === 'invalid_key'
+                        ? 'names must be [A-Za-z_][A-Za-z0-9_]*'
+                        : 'must be an object of string values',
+                  },
+                ),
               ),
             }),
             { error: 'must be a list of jobs' },

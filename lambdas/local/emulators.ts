@@ -62,7 +62,9 @@ function lockDataDir(dataDir: string): () => void {
     // no lock yet
   }
   if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
-    throw new DataDirInUseError(`the data directory ${dataDir} is in use by another Grill (pid ${holder})`);
+    throw new DataDirInUseError(
+      `the data directory ${dataDir} is in use by another Grill (pid ${holder}); if no Grill is running, delete ${lockFile}`,
+    );
   }
   writeFileSync(lockFile, String(process.pid));
   return () => rmSync(lockFile, { force: true });

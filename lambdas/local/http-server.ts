@@ -151,8 +151,12 @@ function toEvent(
       time: now.toISOString(),
       timeEpoch: now.getTime(),
     },
-    isBase64Encoded: false,
-    ...(body.length ? { body: body.toString('utf8') } : {}),
+    // Like API Gateway, a body that is not UTF-8 text is passed base64-encoded.
+    ...(body.length
+      ? isUtf8(body)
+        ? { body: body.toString('utf8'), isBase64Encoded: false }
+        : { body: body.toString('base64'), isBase64Encoded: true }
+      : { isBase64Encoded: false }),
   };
 }
 
@@ -175,6 +179,15 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, unknown> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers } as Record<string, string>);
   res.end(body);
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function safeDecode(s: string): string {

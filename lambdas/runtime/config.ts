@@ -49,7 +49,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     tableName: required(ENV.tableName),
     queueUrls: Object.freeze({ ...(queueUrls as Record<string, string>) }),
     consoleUrl: consoleUrlFrom(env),
-    verifyEnqueuedJobs: isTrue(env[ENV.verifyEnqueuedJobs] ?? env[ENV.barbequeVerifyEnqueuedJobs]),
+    verifyEnqueuedJobs: flag(
+      ENV.verifyEnqueuedJobs,
+      env[ENV.verifyEnqueuedJobs] ?? env[ENV.barbequeVerifyEnqueuedJobs],
+    ),
     idBlockSize: blockSize,
     commandCwd: env[ENV.commandCwd] ?? process.cwd(),
     dynamodbEndpoint: env[ENV.dynamodbEndpoint],
@@ -70,4 +73,10 @@ function consoleUrlFrom(env: NodeJS.ProcessEnv): string {
   return url.replace(/\/+$/, '');
 }
 
-const isTrue = (v: string | undefined) => v !== undefined && ['1', 'true', 'yes'].includes(v.toLowerCase());
+/** An on/off setting: 1/true/yes or 0/false/no (or unset: off); anything else is a mistake to report. */
+function flag(name: string, value: string | undefined): boolean {
+  const v = value?.trim().toLowerCase();
+  if (v === undefined || v === '' || ['0', 'false', 'no'].includes(v)) return false;
+  if (['1', 'true', 'yes'].includes(v)) return true;
+  throw new ConfigError(`${name} must be 1/true/yes or 0/false/no, not "${value}"`);
+}

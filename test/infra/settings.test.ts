@@ -26,6 +26,14 @@ describe('stageSettings', () => {
     );
   });
 
+  it.each([
+    [{ idBlockSize: '-5' }, /idBlockSize" must be an integer/],
+    [{ idBlockSize: '1.5' }, /idBlockSize" must be an integer/],
+    [{ consoleUrl: 'not a url' }, /consoleUrl" must be an absolute URL/],
+  ])('refuses a setting the functions would refuse at start: %j', (context, message) => {
+    expect(() => stageSettings(new App({ context }).node)).toThrow(message);
+  });
+
   it('fails loudly on a setting that is not JSON', () => {
     const app = new App({ context: { queues: '[{name:' } });
     expect(() => stageSettings(app.node)).toThrow(/"queues" is not valid JSON/);

@@ -99,12 +99,20 @@ export class CommandExecutor implements Executor {
     });
   }
 
-  /** Stops every job in flight (Grill is shutting down); each of those runs ends `error`. */
-  cancelAll(): void {
-    for (const child of this.running) {
+  /**
+   * Stops every job in flight (Grill is shutting down): SIGTERM, then SIGKILL
+   * after `killAfterMs` for a job that ignores it. Each of those runs ends `error`.
+   */
+  cancelAll(killAfterMs = 1000): void {
+    const children = [...this.running];
+    for (const child of children) {
       this.cancelled.add(child);
       killGroup(child, 'SIGTERM');
     }
+    if (children.length === 0) return;
+    setTimeout(() => {
+      for (const child of children) killGroup(child, 'SIGKILL');
+    }, killAfterMs);
   }
 
   private environment(def: JobDefinition, inv: JobInvocation): NodeJS.ProcessEnv {

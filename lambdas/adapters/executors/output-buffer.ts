@@ -30,8 +30,14 @@ export class TailBuffer {
 
   /** The kept text, marked at the start when earlier output was dropped. */
   text(): string {
-    // A cut may split a UTF-8 sequence; the decoder turns that into U+FFFD.
-    const body = Buffer.concat(this.chunks).toString('utf8');
+    let kept = Buffer.concat(this.chunks);
+    if (this.dropped > 0) {
+      // The cut may have split a UTF-8 sequence: start at the next character, not inside one.
+      let start = 0;
+      while (start < kept.length && start < 3 && ((kept[start] as number) & 0xc0) === 0x80) start++;
+      kept = kept.subarray(start);
+    }
+    const body = kept.toString('utf8');
     return this.dropped > 0 ? `[grill] output truncated: the first ${this.dropped} bytes were dropped\n${body}` : body;
   }
 }

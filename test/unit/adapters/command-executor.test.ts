@@ -148,6 +148,14 @@ describe('CommandExecutor and the processes a job leaves behind', () => {
     expect(result.stderr).toContain('Grill stopped while the job was running');
   });
 
+  it('kills a job that ignores SIGTERM after cancelAll, so none outlives Grill', async () => {
+    const ex = executor();
+    const running = ex.run(def([node, '-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)']), inv);
+    await new Promise((r) => setTimeout(r, 300));
+    ex.cancelAll(200);
+    expect((await running).status).toBe('error');
+  });
+
   it('reports error, saying why, when the environment is too large for the kernel', async () => {
     const huge = { ...inv, message: new RawJson(JSON.stringify('x'.repeat(200 * 1024))) };
     const result = await executor().run(def(['/bin/true']), huge);
@@ -157,6 +165,12 @@ describe('CommandExecutor and the processes a job leaves behind', () => {
 });
 
 describe('TailBuffer', () => {
+  it('starts the kept text at a character, not inside a cut UTF-8 sequence', () => {
+    const b = new TailBuffer(9);
+    b.push(Buffer.from('😀😀😀')); // 12 bytes: the cut falls inside the first emoji
+    expect(b.text()).toBe('[grill] output truncated: the first 3 bytes were dropped\n😀😀');
+  });
+
   it('keeps everything under the cap, unmarked', () => {
     const b = new TailBuffer(10);
     b.push(Buffer.from('abc'));

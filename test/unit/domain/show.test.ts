@@ -13,8 +13,9 @@ describe('parseFields', () => {
     expect(parseFields('html_url,__default__,message')).toEqual(['html_url', 'message_id', 'status', 'id', 'message']);
   });
 
-  it('ignores repeats and spaces', () => {
+  it('ignores repeats, spaces and empty entries', () => {
     expect(parseFields(' status , status,id')).toEqual(['status', 'id']);
+    expect(parseFields('message,')).toEqual(['message']);
   });
 
   it('rejects an unknown field with invalid_parameter naming it', () => {

@@ -70,6 +70,7 @@ describe('the local config file', () => {
     ],
     [{ ...valid, apps: [{ name: 'b', jobs: [{ job: 'J' }] }] }, 'apps[0].jobs[0].command: is required'],
     [{}, 'queues: is required'],
+    [{ ...valid, apps: [{ name: 'b', jobs: [{ job: 'J', command: ['x'], env: { 'A=B': '1' } }] }] }, 'names must be'],
   ])('names the bad field: %j', (json, field) => {
     expect(() => parseConfig(json, '/base', 'grill.config.json')).toThrow(ConfigFileError);
     expect(() => parseConfig(json, '/base', 'grill.config.json')).toThrow(field);
