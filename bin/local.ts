@@ -35,8 +35,12 @@ try {
   console.log(`  data:   ${dataDir}`);
   if (resent + lost > 0)
     console.log(`  recovered: ${resent} pending job(s) queued again, ${lost} interrupted run(s) marked error`);
-  console.log(`Try: curl -s -X POST ${stack.url}/v2/job_executions -H 'Content-Type: application/json' \\`);
-  console.log(`       -d '{"application":"blog","job":"NotifyAuthor","queue":"default","message":{"recipe_id":1}}'`);
+  const app = config.apps.find((a) => a.jobs.length > 0);
+  if (app) {
+    const example = { application: app.name, job: app.jobs[0]?.job, queue: config.queues[0]?.name, message: {} };
+    console.log(`Try: curl -s -X POST ${stack.url}/v2/job_executions -H 'Content-Type: application/json' \\`);
+    console.log(`       -d '${JSON.stringify(example)}'`);
+  }
   console.log('Press Ctrl-C to stop.');
   let stopping = false;
   const shutdown = async () => {
