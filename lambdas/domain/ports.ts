@@ -1,4 +1,4 @@
-import type { Execution, FinalStatus, Retry, RunResult } from './execution.ts';
+import type { Execution, Retry, RunResult } from './execution.ts';
 import type { RawJson } from './raw-json.ts';
 
 /**
@@ -145,4 +145,3 @@ export interface Ids {
   uuid(): string;
 }
 
-export type { FinalStatus };
