@@ -144,4 +144,3 @@ export interface Ids {
   /** A new lowercase v4 UUID. */
   uuid(): string;
 }
-
