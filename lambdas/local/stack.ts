@@ -10,7 +10,7 @@ import { createHandler as notFound } from '../handlers/not-found.ts';
 import { createHandler as retry } from '../handlers/retry.ts';
 import { createHandler as show } from '../handlers/show.ts';
 import { createHandler as unlockRevision } from '../handlers/unlock-revision.ts';
-import { buildDeps } from '../runtime/container.ts';
+import { buildDeps, clientOptions } from '../runtime/container.ts';
 import { createLogger, type LogLevel } from '../runtime/logger.ts';
 import { withQueueDefaults } from '../runtime/queues.ts';
 import { type HttpHandlerName, NOT_FOUND_HANDLER } from '../runtime/routes.ts';
@@ -89,13 +89,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     emulators.push(dynamo);
     const sqsEmulator = await startSqs();
     emulators.push(sqsEmulator);
-    const clientConfig = (endpoint: string) => ({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const ddb = new DynamoDBClient(clientConfig(dynamo.endpoint));
-    const sqs = new SQSClient(clientConfig(sqsEmulator.endpoint));
+    const ddb = new DynamoDBClient(clientOptions(dynamo.endpoint));
+    const sqs = new SQSClient(clientOptions(sqsEmulator.endpoint));
     await ensureTable(ddb, TABLE_NAME);
     const queueUrls = await ensureQueues(sqs, o.config.queues);
 

@@ -10,8 +10,13 @@ import { SqsJobQueue } from '../adapters/sqs/job-queue.ts';
 import type { Deps, Log } from '../domain/deps.ts';
 import type { RuntimeConfig } from './config.ts';
 
-/** Credentials for the emulators, which accept any. Never used against AWS. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/**
+ * SDK client options for an emulator at `endpoint` (which accepts any
+ * credentials), or none for AWS, where the runtime supplies region and role.
+ */
+export function clientOptions(endpoint: string | undefined, region = 'us-east-1') {
+  return endpoint ? { endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
+}
 
 /**
  * The composition root: real SDK clients and adapters for one config. In AWS
@@ -19,11 +24,9 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
  * of the emulators, and everything else is the same code.
  */
 export function buildDeps(config: RuntimeConfig, log: Log, overrides: Partial<Pick<Deps, 'executor'>> = {}): Deps {
-  const local = (endpoint: string | undefined) =>
-    endpoint ? { endpoint, region: config.region ?? 'us-east-1', credentials: LOCAL_CREDENTIALS } : {};
-  const ddb = new DynamoDBClient(local(config.dynamodbEndpoint));
+  const ddb = new DynamoDBClient(clientOptions(config.dynamodbEndpoint, config.region));
   const doc = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
-  const sqs = new SQSClient(local(config.sqsEndpoint));
+  const sqs = new SQSClient(clientOptions(config.sqsEndpoint, config.region));
   return {
     store: new DynamoExecutionStore(doc, config.tableName),
     queue: new SqsJobQueue(sqs, config.queueUrls),
